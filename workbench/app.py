@@ -1,0 +1,44 @@
+"""Builds the app for one browser session (``panel serve workbench`` calls :func:`create_app`)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from html import escape
+
+import panel as pn
+
+from labeling.config import ConfigError
+from labeling.store import LockTimeout
+
+from .project import NoConfigFound, find_config, open_project
+from .screens.overview import Overview
+
+__all__ = ["create_app", "error_page"]
+
+log = logging.getLogger(__name__)
+TITLE = "Image workbench"
+
+
+def error_page(message: str) -> pn.viewable.Viewable:
+    """A page that shows one readable line instead of a traceback."""
+    return pn.Column(
+        pn.pane.Markdown(f"# {TITLE}"),
+        pn.pane.Alert(f"<span class='wb-error'>{escape(message)}</span>", alert_type="danger"),
+        sizing_mode="stretch_width",
+    )
+
+
+def create_app(argv: Sequence[str]) -> pn.viewable.Viewable:
+    """A fresh app for one session; ``argv`` are the ``--args`` given to ``panel serve``."""
+    try:
+        project = open_project(find_config(argv))
+    except (ConfigError, NoConfigFound, LockTimeout) as exc:
+        log.warning("%s", exc)
+        return error_page(str(exc))
+    overview = Overview(project)
+    return pn.Column(
+        pn.pane.Markdown(f"# {TITLE}: {escape(project.config.path.name)}"),
+        pn.Tabs(("Overview", overview), dynamic=True),
+        sizing_mode="stretch_width",
+    )

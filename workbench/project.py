@@ -1,0 +1,83 @@
+"""Finding and opening a project: its config, list store and the lists it shows."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from labeling.config import ProjectConfig, load_config
+from labeling.store import ListStore
+
+__all__ = ["ENV_VAR", "NoConfigFound", "Project", "find_config", "open_project"]
+
+#: Environment variable naming the project config (``--args CONFIG`` wins over it).
+ENV_VAR = "WORKBENCH_CONFIG"
+#: Config files looked for in the current folder when none is named.
+DEFAULT_NAMES = ("workbench.yaml", "demo.yaml")
+
+
+class NoConfigFound(FileNotFoundError):
+    """No config was named and none of the default names exists."""
+
+
+def find_config(
+    argv: Sequence[str], *, environ: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> Path:
+    """Which config to open: ``argv[0]``, else ``$WORKBENCH_CONFIG``, else a default name.
+
+    Raises
+    ------
+    NoConfigFound
+        With a one-line message saying how to name one.
+    """
+    env = os.environ if environ is None else environ
+    if argv:
+        return Path(argv[0])
+    if env.get(ENV_VAR):
+        return Path(env[ENV_VAR])
+    here = Path.cwd() if cwd is None else cwd
+    for name in DEFAULT_NAMES:
+        if (here / name).is_file():
+            return here / name
+    raise NoConfigFound(
+        f"no project config: pass one with `panel serve workbench --args CONFIG`, set {ENV_VAR}, "
+        f"or create the demo with `workbench demo` (looked for {', '.join(DEFAULT_NAMES)} in {here})"
+    )
+
+
+@dataclass
+class Project:
+    """An open project: its validated config and its list store."""
+
+    config: ProjectConfig
+    store: ListStore
+    recovered: list[str] = field(default_factory=list)
+
+    def lists(self) -> list[Path]:
+        """List files the app offers: the config's lists, then other files in ``lists_dir``.
+
+        Hidden files (the store's temporary files among them) are left out.
+        """
+        found = [lst for label in self.config.labels for lst in label.lists]
+        if self.config.lists_dir.is_dir():
+            for path in sorted(self.config.lists_dir.rglob("*")):
+                rel = path.relative_to(self.config.lists_dir)
+                if path.is_file() and not any(p.startswith(".") for p in rel.parts) and path not in found:
+                    found.append(path)
+        return found
+
+
+def open_project(config_path: Path | str) -> Project:
+    """Load and validate the config, and finish moves a crash interrupted.
+
+    Raises
+    ------
+    labeling.ConfigError
+        For a config that cannot be used (one-line message).
+    """
+    config = load_config(config_path)
+    store = ListStore(config.base_dir, state_dir=config.state_dir)
+    return Project(config=config, store=store, recovered=store.recover())
+

@@ -1,0 +1,1 @@
+"""One :class:`panel.viewable.Viewer` per screen of the app."""
