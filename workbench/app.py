@@ -11,8 +11,10 @@ import panel as pn
 from labeling.config import ConfigError
 from labeling.store import LockTimeout
 
-from .project import NoConfigFound, find_config, open_project
+from .project import NoConfigFound, Project, find_config, open_project
+from .screens.browse import ListViewer
 from .screens.overview import Overview
+from .screens.weed import WeedOut
 
 __all__ = ["create_app", "error_page"]
 
@@ -36,9 +38,23 @@ def create_app(argv: Sequence[str]) -> pn.viewable.Viewable:
     except (ConfigError, NoConfigFound, LockTimeout) as exc:
         log.warning("%s", exc)
         return error_page(str(exc))
-    overview = Overview(project)
+    try:
+        return _screens(project)
+    except Exception as exc:  # a bug: the person sees one line, the log gets the traceback
+        log.exception("could not build the app")
+        return error_page(f"the workbench could not start: {type(exc).__name__}: {exc} (details in the server log)")
+
+
+def _screens(project: Project) -> pn.viewable.Viewable:
+    tabs = pn.Tabs(
+        ("Overview", Overview(project)),
+        ("View list", ListViewer(project)),
+        ("Weed out", WeedOut(project)),
+        dynamic=True,
+        sizing_mode="stretch_width",
+    )
     return pn.Column(
         pn.pane.Markdown(f"# {TITLE}: {escape(project.config.path.name)}"),
-        pn.Tabs(("Overview", overview), dynamic=True),
+        tabs,
         sizing_mode="stretch_width",
     )

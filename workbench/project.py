@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +11,7 @@ from pathlib import Path
 from labeling.config import ProjectConfig, load_config
 from labeling.store import ListStore
 
-__all__ = ["ENV_VAR", "NoConfigFound", "Project", "find_config", "open_project"]
+__all__ = ["ENV_VAR", "NoConfigFound", "Project", "cached_config", "find_config", "open_project"]
 
 #: Environment variable naming the project config (``--args CONFIG`` wins over it).
 ENV_VAR = "WORKBENCH_CONFIG"
@@ -81,3 +82,27 @@ def open_project(config_path: Path | str) -> Project:
     store = ListStore(config.base_dir, state_dir=config.state_dir)
     return Project(config=config, store=store, recovered=store.recover())
 
+
+
+# Guards _config_cache: (resolved config path, mtime_ns, size) -> ProjectConfig. Configs are
+# immutable, so sharing them between sessions and request handlers is safe.
+_config_lock = threading.Lock()
+_config_cache: dict[tuple[Path, int, int], ProjectConfig] = {}
+
+
+def cached_config(config_path: Path | str) -> ProjectConfig:
+    """:func:`labeling.load_config`, cached until the file changes (for per-request use)."""
+    path = Path(config_path).resolve()
+    try:
+        st = path.stat()
+    except OSError:
+        return load_config(path)  # raises the one-line ConfigError
+    key = (path, st.st_mtime_ns, st.st_size)
+    with _config_lock:
+        found = _config_cache.get(key)
+    if found is None:
+        found = load_config(path)
+        with _config_lock:
+            _config_cache.clear()
+            _config_cache[key] = found
+    return found
