@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,7 +48,7 @@ def panel_serve(config: Path | None, *, cwd: Path | None = None, env: dict[str, 
             "--address", "127.0.0.1", "--allow-websocket-origin", f"127.0.0.1:{port}", "--liveness"]  # fmt: skip
     if config is not None:
         args += ["--args", str(config)]
-    log = open(Path(cwd or REPO) / f".panel-serve-{port}.log", "w") if cwd else subprocess.DEVNULL
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(args, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
                             env={**os.environ, **(env or {})})  # fmt: skip
     url = f"http://127.0.0.1:{port}/workbench"
@@ -63,14 +64,17 @@ def panel_serve(config: Path | None, *, cwd: Path | None = None, env: dict[str, 
     try:
         wait_until(answers, timeout=60)
         yield url
+    except BaseException:
+        log.seek(0)  # shown by pytest with the failure
+        print("panel serve log:\n" + log.read().decode(errors="replace")[-5000:], file=sys.stderr)
+        raise
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
-        if log is not subprocess.DEVNULL:
-            log.close()
+        log.close()
 
 
 @pytest.fixture(scope="session")

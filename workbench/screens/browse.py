@@ -31,7 +31,7 @@ class ListViewer(Viewer):
         self.project = project
         self._lists = list_options(project)
         self.grid = ThumbGrid(markable=False, sizing_mode="stretch_width")
-        self._info = pn.pane.HTML(css_classes=["wb-page-info"])
+        self._info = pn.pane.HTML()
         self._items: list[str] = []
         super().__init__(page_size=project.config.page_size, **params)
         self.param.list_name.objects = list(self._lists)
@@ -70,8 +70,7 @@ class ListViewer(Viewer):
         self.grid.tiles = build_tiles(self.project.config, items, size=TILE_THUMB)
         self.grid.cursor = 0
         self._info.object = (
-            f"Page <b class='wb-page'>{self.page}</b> of <b class='wb-pages'>{self.pages}</b>"
-            f" · {len(self._items)} images"
+            f"<span class='wb-page-text'>Page {self.page} of {self.pages} · {len(self._items)} images</span>"
         )
 
     def __panel__(self):
