@@ -14,6 +14,7 @@ from labeling.store import LockTimeout
 from .project import NoConfigFound, Project, find_config, open_project
 from .screens.browse import ListViewer
 from .screens.overview import Overview
+from .screens.quicklabel import QuickLabel
 from .screens.weed import WeedOut
 
 __all__ = ["create_app", "error_page"]
@@ -50,6 +51,7 @@ def _screens(project: Project) -> pn.viewable.Viewable:
         ("Overview", Overview(project)),
         ("View list", ListViewer(project)),
         ("Weed out", WeedOut(project)),
+        ("Quick label", QuickLabel(project)),
         dynamic=True,
         sizing_mode="stretch_width",
     )

@@ -33,7 +33,7 @@ class ListViewer(Viewer):
         self.grid = ThumbGrid(markable=False, sizing_mode="stretch_width")
         self._info = pn.pane.HTML()
         self._items: list[str] = []
-        super().__init__(page_size=project.config.page_size, **params)
+        super().__init__(**{"page_size": project.config.page_size, **params})
         self.param.list_name.objects = list(self._lists)
         if self.list_name is None and self._lists:
             with param.parameterized.discard_events(self):
@@ -76,11 +76,11 @@ class ListViewer(Viewer):
     def __panel__(self):
         return pn.Column(
             pn.Row(
-                pn.widgets.Select.from_param(self.param.list_name, name="List", width=260),
-                pn.widgets.IntInput.from_param(self.param.page_size, name="Per page", width=90),
-                pn.widgets.Button.from_param(self.param.previous, name="◀ Previous", width=100),
-                pn.widgets.Button.from_param(self.param.next, name="Next ▶", width=100),
-                pn.widgets.Button.from_param(self.param.reload, name="Reload", width=80),
+                pn.widgets.Select.from_param(self.param.list_name, label="List", width=260),
+                pn.widgets.IntInput.from_param(self.param.page_size, label="Per page", width=90),
+                pn.widgets.Button.from_param(self.param.previous, label="◀ Previous", width=100),
+                pn.widgets.Button.from_param(self.param.next, label="Next ▶", width=100),
+                pn.widgets.Button.from_param(self.param.reload, label="Reload", width=80),
                 self._info,
             ),
             self.grid,

@@ -1,9 +1,12 @@
-"""Pieces the screens share: choosing a list, counters."""
+"""Pieces the screens share: choosing a list, counters, a session's undo stack."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
 from pathlib import Path
+
+from labeling.store import Action, ListStore, LockTimeout, Move, NothingToUndo
 
 from ..project import Project
 
@@ -16,8 +19,48 @@ def list_options(project: Project) -> dict[str, Path]:
     return {project.config.relative(path): path for path in project.lists()}
 
 
-def counters_html(counts: dict[str, int]) -> str:
+def counters_html(counts: dict[str, int | str]) -> str:
     """Counters as ``<span data-count=NAME>`` elements (tests and people read the same)."""
     return " · ".join(
         f"{escape(name)}: <b data-count='{escape(name)}'>{value}</b>" for name, value in counts.items()
     )
+
+
+class SessionActions:
+    """One browser session's own actions on the lists; its undo takes them back newest first.
+
+    Errors a person can meet (the lock held too long, nothing left to undo) come back as a
+    one-line message instead of an exception.
+    """
+
+    def __init__(self, store: ListStore):
+        self.store = store
+        self._done: list[str] = []  # ids of this session's actions, newest last
+
+    def apply(self, moves: Sequence[Move], *, description: str) -> tuple[Action | None, str]:
+        """Apply ``moves``; returns the action (``None`` on error) and a message about skips."""
+        try:
+            action = self.store.apply(moves, description=description)
+        except LockTimeout as exc:
+            return None, str(exc)
+        if action.moves:
+            self._done.append(action.id)
+        skipped = (
+            f" {len(action.skipped)} were already taken off the list by another session."
+            if action.skipped
+            else ""
+        )
+        return action, skipped
+
+    def undo(self, list_name: str) -> tuple[Action | None, str]:
+        """Undo this session's newest action; returns the undo (``None`` if none) and a message."""
+        if not self._done:
+            return None, "Nothing to undo in this session."
+        try:
+            action = self.store.undo(self._done.pop())
+        except (NothingToUndo, LockTimeout) as exc:
+            return None, f"Cannot undo: {exc}"
+        message = f"Undone: {action.moved_count} images are back in {list_name}."
+        if action.skipped:
+            message += f" {len(action.skipped)} had moved on and stay where they are."
+        return action, message

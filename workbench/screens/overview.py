@@ -62,7 +62,7 @@ class Overview(Viewer):
 
     def __panel__(self):
         return pn.Column(
-            pn.widgets.Button.from_param(self.param.refresh, name="Refresh", width=100),
+            pn.widgets.Button.from_param(self.param.refresh, label="Refresh", width=100),
             self._body,
             sizing_mode="stretch_width",
         )

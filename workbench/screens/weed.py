@@ -15,11 +15,11 @@ import param
 from panel.viewable import Viewer
 
 from labeling.lists import read_list
-from labeling.store import LockTimeout, Move, NothingToUndo
+from labeling.store import Move
 
 from ..grid import ThumbGrid, build_tiles
 from ..project import Project
-from .common import TILE_THUMB, counters_html, list_options
+from .common import TILE_THUMB, SessionActions, counters_html, list_options
 
 __all__ = ["WeedOut"]
 
@@ -45,7 +45,7 @@ class WeedOut(Viewer):
         self._lists = {
             name: path for name, path in list_options(project).items() if not name.endswith((".ok", ".err"))
         }
-        self._done: list[str] = []  # ids of this session's commits, newest last (its undo stack)
+        self.actions = SessionActions(project.store)
         self.grid = ThumbGrid(
             markable=True,
             actions={"Enter": "commit", "c": "commit", "u": "undo"},
@@ -53,7 +53,7 @@ class WeedOut(Viewer):
         )
         self.grid.on_action(self._on_key)
         self._counters = pn.pane.HTML(css_classes=["wb-counters"])
-        super().__init__(page_size=project.config.page_size, **params)
+        super().__init__(**{"page_size": project.config.page_size, **params})
         self.param.list_name.objects = list(self._lists)
         if self.list_name is None and self._lists:
             with param.parameterized.discard_events(self):
@@ -95,51 +95,39 @@ class WeedOut(Viewer):
         marked = set(self.grid.marked)
         bad = tuple(i for i in page if i in marked)
         good = tuple(i for i in page if i not in marked)
-        try:
-            action = self.project.store.apply(
-                [
-                    Move(src=path, dst=sibling(path, "err"), items=bad),
-                    Move(src=path, dst=sibling(path, "ok"), items=good),
-                ],
-                description=f"weed {self.list_name}: {len(bad)} out, {len(good)} ok",
-            )
-        except LockTimeout as exc:
-            self.message = str(exc)
+        action, skipped = self.actions.apply(
+            [
+                Move(src=path, dst=sibling(path, "err"), items=bad),
+                Move(src=path, dst=sibling(path, "ok"), items=good),
+            ],
+            description=f"weed {self.list_name}: {len(bad)} out, {len(good)} ok",
+        )
+        if action is None:
+            self.message = skipped
             return
-        if action.moves:
-            self._done.append(action.id)
         moved_bad = sum(len(m.items) for m in action.moves if m.dst.name.endswith(".err"))
-        self.message = f"Committed: {moved_bad} to {path.name}.err, {action.moved_count - moved_bad} to {path.name}.ok."
-        if action.skipped:
-            self.message += f" {len(action.skipped)} were already taken off the list by another session."
+        self.message = (
+            f"Committed: {moved_bad} to {path.name}.err, {action.moved_count - moved_bad} to {path.name}.ok."
+            + skipped
+        )
         self.grid.marked = []
         self._load()
 
     @param.depends("undo", watch=True)
     def _undo(self) -> None:
-        if not self._done:
-            self.message = "Nothing to undo in this session."
-            return
-        try:
-            action = self.project.store.undo(self._done.pop())
-        except (NothingToUndo, LockTimeout) as exc:
-            self.message = f"Cannot undo: {exc}"
-            return
-        self.message = f"Undone: {action.moved_count} images are back in {self.list_name}."
-        if action.skipped:
-            self.message += f" {len(action.skipped)} had moved on and stay where they are."
+        _, self.message = self.actions.undo(self.list_name or "the list")
         self._load()
 
     def __panel__(self):
         return pn.Column(
             pn.Row(
-                pn.widgets.Select.from_param(self.param.list_name, name="List to weed", width=260),
-                pn.widgets.IntInput.from_param(self.param.page_size, name="Per page", width=90),
+                pn.widgets.Select.from_param(self.param.list_name, label="List to weed", width=260),
+                pn.widgets.IntInput.from_param(self.param.page_size, label="Per page", width=90),
                 pn.widgets.Button.from_param(
-                    self.param.commit, name="Commit page (Enter)", button_type="primary", width=170
+                    self.param.commit, label="Commit page (Enter)", color="primary", width=170
                 ),
-                pn.widgets.Button.from_param(self.param.undo, name="Undo (u)", width=90),
-                pn.widgets.Button.from_param(self.param.reload, name="Reload", width=80),
+                pn.widgets.Button.from_param(self.param.undo, label="Undo (u)", width=90),
+                pn.widgets.Button.from_param(self.param.reload, label="Reload", width=80),
             ),
             pn.Row(self._counters, pn.pane.Str(self.param.message, css_classes=["wb-message"])),
             pn.pane.Markdown(
