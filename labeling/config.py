@@ -48,6 +48,7 @@ OPTIONS: dict[str, tuple[Any, str]] = {
     "image_size": (224, "side in pixels of the square model input (32..1024)"),
     "backbone": ("mobilenet_v2", "one of: " + ", ".join(BACKBONES)),
     "weights": ("imagenet", "backbone weights: 'imagenet', a path to a weights file, or null"),
+    "resize": ("pad", "fit images to the model size: 'pad' keeps the whole image, 'crop' the centre"),
     "group_pattern": (None, "regex; images whose paths give the same match are kept in one split"),
     "rotate_portrait": (False, "rotate portrait images to landscape before the model sees them"),
     "max_aspect_ratio": (None, "skip images whose long/short side ratio exceeds this"),
@@ -86,6 +87,7 @@ class ProjectConfig:
     image_size: int
     backbone: str
     weights: str | None
+    resize: str
     group_pattern: str | None
     rotate_portrait: bool
     max_aspect_ratio: float | None
@@ -107,6 +109,21 @@ class ProjectConfig:
     def label_of_list(self) -> dict[Path, str]:
         """Map each list file of ``training_data`` to its label."""
         return {lst: label.name for label in self.labels for lst in label.lists}
+
+    def all_lists(self) -> list[Path]:
+        """The lists of ``training_data``, then the other files in ``lists_dir``.
+
+        Hidden files (the workbench's temporary files among them) and JSON reports (written by
+        ``workbench predict``) are left out.
+        """
+        found = [lst for label in self.labels for lst in label.lists]
+        if self.lists_dir.is_dir():
+            for path in sorted(self.lists_dir.rglob("*")):
+                rel = path.relative_to(self.lists_dir)
+                hidden = any(p.startswith(".") for p in rel.parts)
+                if path.is_file() and not hidden and path.suffix != ".json" and path not in found:
+                    found.append(path)
+        return found
 
     def relative(self, path: Path) -> str:
         """``path`` relative to the project folder when inside it (for messages and the UI)."""
@@ -211,6 +228,8 @@ def parse_config(data: Any, *, path: Path, check_files: bool = True) -> ProjectC
         weights = str((base / weights).resolve())
         if check_files and not Path(weights).is_file():
             raise _fail(file, "weights", f"weights file {opt['weights']} not found")
+    if opt["resize"] not in ("pad", "crop"):
+        raise _fail(file, "resize", f"must be 'pad' or 'crop', got {opt['resize']!r}")
     pattern = opt["group_pattern"]
     if pattern is not None:
         if not isinstance(pattern, str):
@@ -240,6 +259,7 @@ def parse_config(data: Any, *, path: Path, check_files: bool = True) -> ProjectC
         image_size=_number(file, "image_size", opt["image_size"], kind=int, low=32, high=1024),
         backbone=backbone,
         weights=weights,
+        resize=opt["resize"],
         group_pattern=pattern,
         rotate_portrait=rotate,
         max_aspect_ratio=max_ar,

@@ -86,6 +86,117 @@ def cmd_history(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Bars:
+    """tqdm progress bars on stderr, one per stage, for the model commands."""
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self._tqdm = tqdm
+        self._bars: dict[str, object] = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        bar = self._bars.get(stage)
+        if bar is None:
+            bar = self._bars[stage] = self._tqdm(total=total, desc=stage, unit="", leave=True, file=sys.stderr)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    def close(self) -> None:
+        for bar in self._bars.values():
+            bar.close()
+
+
+def _with_bars(fn, *args, **kwargs):
+    bars = _Bars()
+    try:
+        return fn(*args, progress=bars, **kwargs)
+    finally:
+        bars.close()
+
+
+def cmd_preprocess(args: argparse.Namespace) -> int:
+    from model.dataset import labeled_set, resolve_items
+    from model.train import features
+
+    cfg = _project(args.config).config
+    data = labeled_set(cfg)
+    items = [i for lst in cfg.all_lists() for i in read_items(lst)]
+    _, files, _ = resolve_items(cfg, list(dict.fromkeys(data.items + items)))
+    feats = _with_bars(features, cfg, files)
+    print(f"cached {len(files)} images ({feats.kind}); {len(feats.errors)} could not be read")
+    for i, why in sorted(feats.errors.items()):
+        print(f"  {files[i]}: {why}", file=sys.stderr)
+    return 0
+
+
+def read_items(path: Path) -> list[str]:
+    from labeling.lists import read_list
+
+    return read_list(path).items
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from model.train import train
+
+    cfg = _project(args.config).config
+    result = _with_bars(train, cfg, fine_tune=args.fine_tune, verbose=2 if args.verbose else 0)
+    print(f"trained on {result.n_train} images; validation accuracy {result.val_accuracy:.3f} on {result.n_val}")
+    print(f"model saved: {cfg.model_file}; run: {result.folder}")
+    for line in result.problems:
+        print(f"left out: {line}", file=sys.stderr)
+    return 0
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from model.analyze import analyze
+
+    cfg = _project(args.config).config
+    result = _with_bars(analyze, cfg)
+    print(f"{result.n_labeled} labeled images, out-of-fold accuracy {result.oof_accuracy:.3f}; "
+          f"{result.disputed} where the model disagrees with the label")  # fmt: skip
+    print(f"predictions: {result.store}; below threshold {cfg.threshold:g}: {result.report}")
+    for line in result.left_out:
+        print(f"left out: {line}", file=sys.stderr)
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from model.predict import predict_list
+
+    cfg = _project(args.config).config
+    path = Path(args.list).resolve()
+    if not path.is_file():
+        raise FileNotFoundError(f"{args.list}: list file not found")
+    result = _with_bars(predict_list, cfg, path)
+    counts = ", ".join(f"{label}: {n}" for label, n in result.counts.items())
+    print(f"{counts}; inconclusive (< {cfg.threshold:g}): {result.inconclusive}")
+    print(f"all predictions: {result.json_all}")
+    for line in result.errors:
+        print(f"not predicted: {line}", file=sys.stderr)
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    import time
+
+    from model.train import list_runs
+
+    cfg = _project(args.config).config
+    runs = list_runs(cfg)
+    if not runs:
+        print("no runs yet")
+    for run in runs:
+        stamp = time.strftime("%Y-%m-%d %H:%M", time.localtime(run.get("started", 0)))
+        acc = run.get("val_accuracy")
+        acc_text = f"{acc:.3f}" if isinstance(acc, float) else "  -  "
+        print(f"{Path(run['folder']).name}  {stamp}  {run.get('status', '?'):9s} val_acc {acc_text}  "
+              f"{run.get('backbone', '?')}{' +fine-tune' if run.get('fine_tune') else ''}  "
+              f"train {run.get('n_train', '-')} val {run.get('n_val', '-')}")  # fmt: skip
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from .project import find_config, open_project
 
@@ -144,6 +255,40 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-n", type=int, default=20, help="how many (default: 20)")
     p.set_defaults(func=cmd_history)
 
+    p = sub.add_parser("preprocess", help="decode images (and embeddings) into the cache",
+                       description="Fill the decode cache, and the embedding cache for a pretrained backbone, "
+                       "for every image of the project's lists.")
+    p.add_argument("config", nargs="?", help=config_help)
+    p.set_defaults(func=cmd_preprocess)
+
+    p = sub.add_parser("train", help="train the classifier and save the model",
+                       description="Train on a seeded, group-aware 80/20 split (fast path: cached embeddings + "
+                       "head), save the model atomically, keep a run folder.")
+    p.add_argument("config", nargs="?", help=config_help)
+    p.add_argument("--fine-tune", action="store_true", help="then fine-tune the whole backbone (slow; GPU)")
+    p.add_argument("--verbose", action="store_true", help="print each epoch")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("analyze", help="out-of-fold confidences for every labeled image",
+                       description="k-fold out-of-fold probabilities for the labeled images (and the final "
+                       "model's for other lists), published to the predictions store the app reads; "
+                       "inference-analysis.json lists labeled images below the threshold.")
+    p.add_argument("config", nargs="?", help=config_help)
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser("predict", help="predict a list: LIST.<label>, LIST.inconclusive, JSON",
+                       description="Predict every image of LIST with the saved model; write LIST.<label> "
+                       "(confidence >= threshold), LIST.inconclusive, LIST.predictions.json and "
+                       "LIST.inconclusive.json.")
+    p.add_argument("config", help="project config")
+    p.add_argument("list", help="the list file to predict")
+    p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("runs", help="list training runs and compare them",
+                       description="List the training runs with their status and validation accuracy.")
+    p.add_argument("config", nargs="?", help=config_help)
+    p.set_defaults(func=cmd_runs)
+
     p = sub.add_parser("app", help="run the browser app (panel serve workbench)",
                        description="Serve the browser app for a project.")
     p.add_argument("config", nargs="?", help=config_help)
@@ -169,10 +314,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .project import NoConfigFound
 
     args = build_parser().parse_args(argv)
+    model_errors: tuple[type[BaseException], ...] = ()
+    if args.command in ("train", "analyze", "predict", "preprocess"):
+        from model.predict import ModelMissing
+
+        model_errors = (ModelMissing, FileNotFoundError)
     try:
         return int(args.func(args))
     except (ConfigError, NoConfigFound, UnsafePathError, LockTimeout, NothingToUndo, FileExistsError,
-            ValueError) as exc:  # fmt: skip
+            ValueError, *model_errors) as exc:  # fmt: skip
         print(f"workbench: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -57,17 +57,8 @@ class Project:
     recovered: list[str] = field(default_factory=list)
 
     def lists(self) -> list[Path]:
-        """List files the app offers: the config's lists, then other files in ``lists_dir``.
-
-        Hidden files (the store's temporary files among them) are left out.
-        """
-        found = [lst for label in self.config.labels for lst in label.lists]
-        if self.config.lists_dir.is_dir():
-            for path in sorted(self.config.lists_dir.rglob("*")):
-                rel = path.relative_to(self.config.lists_dir)
-                if path.is_file() and not any(p.startswith(".") for p in rel.parts) and path not in found:
-                    found.append(path)
-        return found
+        """List files the app offers (see :meth:`labeling.ProjectConfig.all_lists`)."""
+        return self.config.all_lists()
 
 
 def open_project(config_path: Path | str) -> Project:

@@ -83,3 +83,23 @@ def test_check_reports_problems_and_exits_1(demo: DemoProject) -> None:
     assert f"lists/demo-blank: {first} is listed more than once" in result.stdout
     assert "image missing/file.jpg not found" in result.stdout
     assert f"{first} has labels blank, picture" in result.stdout
+
+
+@pytest.mark.slow
+def test_model_commands_end_to_end(tmp_path: Path) -> None:
+    from tests.model.conftest import model_config
+
+    assert run("demo", str(tmp_path)).returncode == 0
+    model_config(tmp_path / "demo.yaml", epochs=5)
+    result = run("predict", "demo.yaml", "lists/demo-unsorted", cwd=tmp_path)
+    assert result.returncode == 2 and "no trained model; run `workbench train demo.yaml` first" in result.stderr
+    result = run("preprocess", cwd=tmp_path)
+    assert result.returncode == 0 and "cached 342 images (embeddings)" in result.stdout, result.stderr
+    result = run("analyze", cwd=tmp_path)
+    assert result.returncode == 0 and "240 labeled images, out-of-fold accuracy" in result.stdout, result.stderr
+    result = run("train", cwd=tmp_path)
+    assert result.returncode == 0 and "validation accuracy" in result.stdout, result.stderr
+    assert "done" in run("runs", cwd=tmp_path).stdout
+    result = run("predict", "demo.yaml", "lists/demo-unsorted", cwd=tmp_path)
+    assert result.returncode == 0 and "inconclusive (< 0.95)" in result.stdout, result.stderr
+    assert (tmp_path / "lists" / "demo-unsorted.predictions.json").exists()
