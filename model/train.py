@@ -231,8 +231,9 @@ def train(
         tr, va = train_val_split(data.y[usable], groups, val_fraction=0.2, seed=config.seed)
         tr, va = usable[tr], usable[va]
         tb = keras().callbacks.TensorBoard(log_dir=str(run / "tensorboard"))
+        bar = epoch_progress(progress, "training", config.epochs)
         model, history = fit(config, feats, data.y, tr, n_classes=len(data.names), val_idx=va,
-                             callbacks=[tb, *callbacks], verbose=verbose)  # fmt: skip
+                             callbacks=[tb, bar, *callbacks], verbose=verbose)  # fmt: skip
         full = _full_model(config, model)
         if fine_tune and uses_embeddings(config):
             full, tuned = _fine_tune(config, full, data, tr, va, callbacks=[tb, *callbacks], verbose=verbose)
@@ -268,6 +269,17 @@ def train(
         metrics.update(status="failed", error=f"{type(exc).__name__}: {exc}", finished=time.time())
         write_json(run / "metrics.json", metrics)
         raise
+
+
+def epoch_progress(progress: Progress, stage: str, epochs: int) -> Any:
+    """A Keras callback that reports each finished epoch to ``progress``."""
+    k = keras()
+
+    class EpochProgress(k.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            progress(stage, epoch + 1, epochs)
+
+    return EpochProgress()
 
 
 def _fine_tune(config, full, data, tr, va, *, callbacks, verbose):

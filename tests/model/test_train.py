@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from labeling.config import load_config
@@ -94,3 +95,28 @@ def test_fmracv_trains_from_scratch(tmp_path: Path) -> None:
     result = train(cfg)
     assert cfg.model_file.exists() and result.n_train + result.n_val == 60
     assert load_model(cfg).model.input_shape == (None, 48, 48, 3)
+
+
+def test_fine_tune_trains_the_backbone_too(tmp_path: Path) -> None:
+    demo = make_demo(tmp_path / "p", per_label=10)
+    cfg = load_config(model_config(demo.config, image_size=64, epochs=5))
+    stages: list[str] = []
+    result = train(cfg, fine_tune=True, progress=lambda stage, done, total: stages.append(stage))
+    (run,) = list_runs(cfg)
+    assert run["fine_tune"] and len(run["epochs"]) == cfg.epochs + 1  # head epochs + one fine-tune epoch
+    assert {"decoding images", "computing embeddings", "training"} <= set(stages)
+    model = load_model(cfg).model
+    trainable = sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+    assert trainable > 1_000_000  # the backbone was unfrozen and saved that way
+    assert result.n_val > 0
+
+
+@pytest.mark.parametrize("backbone, dim", [("mobilenet_v3_small", 576), ("efficientnet_b0", 1280)])
+def test_other_backbones_build(tmp_path: Path, backbone: str, dim: int) -> None:
+    from model.backbones import build_backbone
+
+    demo = make_demo(tmp_path / "p", per_label=10)
+    cfg = load_config(model_config(demo.config, backbone=backbone, weights="null", image_size=64))
+    net = build_backbone(cfg)
+    out = net.predict(np.zeros((2, 64, 64, 3), "float32"), verbose=0)
+    assert out.shape == (2, dim)
