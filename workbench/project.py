@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from labeling.config import ProjectConfig, load_config
+from labeling.predictions import PredictionStore, read_predictions, store_path
 from labeling.store import ListStore
 
-__all__ = ["ENV_VAR", "NoConfigFound", "Project", "cached_config", "find_config", "open_project"]
+__all__ = [
+    "ENV_VAR",
+    "NoConfigFound",
+    "Project",
+    "cached_config",
+    "cached_predictions",
+    "find_config",
+    "open_project",
+]
+
+T = TypeVar("T")
 
 #: Environment variable naming the project config (``--args CONFIG`` wins over it).
 ENV_VAR = "WORKBENCH_CONFIG"
@@ -75,25 +87,40 @@ def open_project(config_path: Path | str) -> Project:
 
 
 
-# Guards _config_cache: (resolved config path, mtime_ns, size) -> ProjectConfig. Configs are
-# immutable, so sharing them between sessions and request handlers is safe.
-_config_lock = threading.Lock()
-_config_cache: dict[tuple[Path, int, int], ProjectConfig] = {}
+# Guards _file_cache: (loader name, resolved path) -> ((mtime_ns, size), value). The values
+# (configs, prediction stores) are only read after loading, so sessions can share them.
+_cache_lock = threading.Lock()
+_file_cache: dict[tuple[str, Path], tuple[tuple[int, int], object]] = {}
+
+
+def _cached(loader: Callable[[Path], T], path: Path) -> T:
+    """``loader(path)``, reused until the file's mtime or size changes."""
+    path = Path(path).resolve()
+    try:
+        st = path.stat()
+    except OSError:
+        return loader(path)
+    stamp = (st.st_mtime_ns, st.st_size)
+    key = (loader.__name__, path)
+    with _cache_lock:
+        hit = _file_cache.get(key)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]  # type: ignore[return-value]
+    value = loader(path)
+    with _cache_lock:
+        _file_cache[key] = (stamp, value)
+    return value
 
 
 def cached_config(config_path: Path | str) -> ProjectConfig:
     """:func:`labeling.load_config`, cached until the file changes (for per-request use)."""
-    path = Path(config_path).resolve()
-    try:
-        st = path.stat()
-    except OSError:
-        return load_config(path)  # raises the one-line ConfigError
-    key = (path, st.st_mtime_ns, st.st_size)
-    with _config_lock:
-        found = _config_cache.get(key)
-    if found is None:
-        found = load_config(path)
-        with _config_lock:
-            _config_cache.clear()
-            _config_cache[key] = found
-    return found
+    return _cached(load_config, Path(config_path))
+
+
+def _load_store(path: Path) -> PredictionStore | None:
+    return read_predictions(path.parent)
+
+
+def cached_predictions(config: ProjectConfig) -> PredictionStore | None:
+    """The published predictions store (``None`` before the first analysis), cached by mtime."""
+    return _cached(_load_store, store_path(config.state_dir))

@@ -4,18 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.conftest import WEIGHTS, model_config
 from workbench.demo import DemoProject, make_demo
 
-WEIGHTS = SHARED / "weights" / "mobilenet_v2_1.0_imagenet_no_top.weights.h5"
-
-
-def model_config(config: Path, **options: object) -> Path:
-    """Append model options (shared weights, small images, few epochs) to a config file."""
-    opts = {"weights": str(WEIGHTS), "image_size": 96, "epochs": 15, "folds": 3, **options}
-    with open(config, "a") as fh:
-        fh.writelines(f"{key}: {value}\n" for key, value in opts.items())
-    return config
+__all__ = ["WEIGHTS", "model_config"]
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from labeling.lists import read_list
+from labeling.predictions import read_predictions
 from workbench.demo import DemoProject
 from workbench.project import open_project
 from workbench.screens.quicklabel import CONFIG, QuickLabel
@@ -66,3 +67,40 @@ def test_undo_with_nothing_done_says_so(project) -> None:
     screen = WeedOut(project, list_name="lists/demo-scan")
     screen.param.trigger("undo")
     assert screen.message == "Nothing to undo in this session."
+
+
+def test_quick_label_orders_by_prediction_and_confirms(analyzed_demo, tmp_path) -> None:
+    from tests.conftest import copy_project
+
+    demo = copy_project(analyzed_demo, tmp_path / "copy")
+    project = open_project(demo.config)
+    lists = project.config.base_dir / "lists"
+    screen = QuickLabel(project, list_name="lists/demo-unsorted", order="most confident first", page_size=10)
+    store = read_predictions(project.config.state_dir)
+    confs = [store.items[t["key"]].confidence for t in screen.grid.tiles]
+    assert confs == sorted(confs, reverse=True)
+    first = screen.grid.tiles[0]
+    pred = store.items[first["key"]]
+    assert first["caption"] == f"{pred.predicted} {pred.confidence:.2f}"
+    chosen = [t["key"] for t in screen.grid.tiles[:4]]
+    screen.grid.marked = chosen
+    screen.param.trigger("confirm")
+    moved = {m.dst.name: list(m.items) for m in project.store.history()[-1].moves}
+    assert sorted(i for its in moved.values() for i in its) == sorted(chosen)
+    for dst, its in moved.items():
+        assert all(store.items[i].predicted == dst.split(".")[-1] for i in its)
+        assert all(demo.truth[i] == dst.split(".")[-1] for i in its)  # confident and right
+    screen.param.trigger("undo")
+    assert len(items(lists / "demo-unsorted")) == 60
+
+
+def test_nothing_is_written_without_a_persons_action(analyzed_demo, tmp_path) -> None:
+    from tests.conftest import copy_project
+
+    demo = copy_project(analyzed_demo, tmp_path / "copy")
+    project = open_project(demo.config)
+    before = {p.name: p.read_bytes() for p in (project.config.base_dir / "lists").iterdir()}
+    for order in ("most confident first", "least confident first", "by predicted label", "list order"):
+        QuickLabel(project, list_name="lists/demo-unsorted", order=order)
+    after = {p.name: p.read_bytes() for p in (project.config.base_dir / "lists").iterdir()}
+    assert after == before
