@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -33,11 +35,13 @@ class AnalysisResult:
     left_out: list[str]
 
 
-def analyze(config: ProjectConfig, *, progress: Progress = _quiet_progress) -> AnalysisResult:
+def analyze(
+    config: ProjectConfig, *, progress: Progress = _quiet_progress, callbacks: Sequence[Any] = ()
+) -> AnalysisResult:
     """Out-of-fold probabilities (k = ``config.folds``) for the labeled images, and the final
     model's for the images of the project's other lists; publish them to the predictions store
     and write ``inference-analysis.json`` (labeled images whose own-label confidence is below
-    the threshold, lowest first).
+    the threshold, lowest first). ``callbacks`` (Keras callbacks) see every fold's training.
     """
     keras().utils.set_random_seed(config.seed)
     data = labeled_set(config)
@@ -61,7 +65,7 @@ def analyze(config: ProjectConfig, *, progress: Progress = _quiet_progress) -> A
         train_idx, test_idx = usable[folds != f], usable[folds == f]
         if not len(test_idx):
             continue
-        model, _ = fit(config, feats, data.y, train_idx, n_classes=k)
+        model, _ = fit(config, feats, data.y, train_idx, n_classes=k, callbacks=callbacks)
         oof[test_idx] = _predict(model, feats.x[test_idx], config.batch_size)
     progress("out-of-fold training", config.folds, config.folds + 1)
     extra_ok = [i for i in range(n, n + len(extra_items)) if feats.ok[i]]

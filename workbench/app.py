@@ -11,10 +11,12 @@ import panel as pn
 from labeling.config import ConfigError
 from labeling.store import LockTimeout
 
+from .loop import get_loop
 from .project import NoConfigFound, Project, find_config, open_project
 from .screens.browse import ListViewer
 from .screens.overview import Overview
 from .screens.quicklabel import QuickLabel
+from .screens.status import StatusBar
 from .screens.weed import WeedOut
 
 __all__ = ["create_app", "error_page"]
@@ -47,16 +49,23 @@ def create_app(argv: Sequence[str]) -> pn.viewable.Viewable:
 
 
 def _screens(project: Project) -> pn.viewable.Viewable:
+    status = StatusBar(get_loop(project.config.path))
+    overview = Overview(project)
+    quick = QuickLabel(project)
+    # New predictions from the loop (so the lists changed): refresh in place, marks and cursor kept.
+    status.param.watch(lambda event: quick.param.trigger("reload"), "published")
+    status.param.watch(lambda event: overview.param.trigger("refresh"), "published")
     tabs = pn.Tabs(
-        ("Overview", Overview(project)),
+        ("Overview", overview),
         ("View list", ListViewer(project)),
         ("Weed out", WeedOut(project)),
-        ("Quick label", QuickLabel(project)),
+        ("Quick label", quick),
         dynamic=True,
         sizing_mode="stretch_width",
     )
     return pn.Column(
         pn.pane.Markdown(f"# {TITLE}: {escape(project.config.path.name)}"),
+        status,
         tabs,
         sizing_mode="stretch_width",
     )

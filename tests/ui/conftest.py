@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import wait_until
+from workbench.loop import ENV_AUTO
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -50,7 +51,7 @@ def panel_serve(config: Path | None, *, cwd: Path | None = None, env: dict[str, 
         args += ["--args", str(config)]
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(args, cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, **(env or {})})  # fmt: skip
+                            env={**os.environ, ENV_AUTO: "0", **(env or {})})  # fmt: skip
     url = f"http://127.0.0.1:{port}/workbench"
 
     def answers() -> bool:
