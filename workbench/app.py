@@ -16,6 +16,7 @@ from .project import NoConfigFound, Project, find_config, open_project
 from .screens.browse import ListViewer
 from .screens.overview import Overview
 from .screens.quicklabel import QuickLabel
+from .screens.review import Review
 from .screens.status import StatusBar
 from .screens.weed import WeedOut
 
@@ -52,14 +53,17 @@ def _screens(project: Project) -> pn.viewable.Viewable:
     status = StatusBar(get_loop(project.config.path))
     overview = Overview(project)
     quick = QuickLabel(project)
+    review = Review(project)
     # New predictions from the loop (so the lists changed): refresh in place, marks and cursor kept.
     status.param.watch(lambda event: quick.param.trigger("reload"), "published")
+    status.param.watch(lambda event: review.param.trigger("reload"), "published")
     status.param.watch(lambda event: overview.param.trigger("refresh"), "published")
     tabs = pn.Tabs(
         ("Overview", overview),
         ("View list", ListViewer(project)),
         ("Weed out", WeedOut(project)),
         ("Quick label", quick),
+        ("Review", review),
         dynamic=True,
         sizing_mode="stretch_width",
     )

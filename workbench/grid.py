@@ -224,6 +224,9 @@ class ThumbGrid(JSComponent):
         self._action_handlers.append(handler)
 
     def _handle_msg(self, msg: Any) -> None:
-        if isinstance(msg, dict) and isinstance(msg.get("action"), str):
-            for handler in self._action_handlers:
-                handler(msg["action"], int(msg.get("cursor", 0)))
+        if not (isinstance(msg, dict) and isinstance(msg.get("action"), str)):
+            return
+        action, cursor = msg["action"], int(msg.get("cursor", 0))
+
+        for handler in self._action_handlers:
+            handler(action, cursor)

@@ -37,7 +37,7 @@ class StatusBar(Viewer):
         plot.line("epoch", "accuracy", source=self._source, legend_label="accuracy", color="#1d4ed8")
         plot.legend.location = "right"
         plot.legend.label_text_font_size = "9px"
-        self._plot = pn.pane.Bokeh(plot, visible=False)
+        self._plot = pn.Column(pn.pane.Bokeh(plot), visible=False)
         self._apply(loop.status)
         self.published = loop.status.published
         doc = pn.state.curdoc
