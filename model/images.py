@@ -13,6 +13,7 @@ import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps
@@ -23,11 +24,14 @@ from labeling.lists import atomic_write_bytes
 from ._tf import tf
 from .cache import RowCache, stamp_of
 
-__all__ = ["DecodedImages", "decode_pil", "load_images"]
+__all__ = ["DecodedImages", "decode_pil", "fit_to_model", "load_images"]
 
 
-def decode_pil(path: str, size: int, *, rotate_portrait: bool, max_aspect_ratio: float | None) -> tuple[np.ndarray, str]:
-    """Decode one image to RGB uint8 (longest side about ``2 * size``), or give the reason why not.
+def decode_pil(
+    path: str | BinaryIO, size: int, *, rotate_portrait: bool, max_aspect_ratio: float | None
+) -> tuple[np.ndarray, str]:
+    """Decode one image (a path or an open binary file) to RGB uint8, longest side about
+    ``2 * size``, or give the reason why not.
 
     Returns
     -------
@@ -55,6 +59,18 @@ def decode_pil(path: str, size: int, *, rotate_portrait: bool, max_aspect_ratio:
     return np.asarray(img, dtype=np.uint8), ""
 
 
+def fit_to_model(img, size: int, *, crop: bool):
+    """``tf.image.resize_with_pad`` (or scale + centre crop) an image tensor to ``size``², uint8."""
+    t = tf()
+    if crop:  # scale the short side to the model size, keep the centre
+        hw = t.cast(t.shape(img)[:2], t.float32)
+        scaled = t.cast(t.math.ceil(hw * (size / t.reduce_min(hw))), t.int32)
+        out = t.image.resize_with_crop_or_pad(t.image.resize(img, scaled, antialias=True), size, size)
+    else:
+        out = t.image.resize_with_pad(img, size, size, antialias=True)
+    return t.cast(t.clip_by_value(t.round(out), 0, 255), t.uint8)
+
+
 def decode_batches(config: ProjectConfig, paths: Sequence[Path], *, batch: int = 64) -> Iterator[tuple[np.ndarray, np.ndarray, list[str]]]:
     """Decode ``paths`` in parallel with ``tf.data``; yields ``(positions, images, reasons)`` batches.
 
@@ -70,18 +86,10 @@ def decode_batches(config: ProjectConfig, paths: Sequence[Path], *, batch: int =
                                  rotate_portrait=options[0], max_aspect_ratio=options[1])  # fmt: skip
         return img, reason.encode()
 
-    crop = config.resize == "crop"
-
     def tf_load(i, path):
         img, reason = t.numpy_function(load, [path], [t.uint8, t.string])
         img.set_shape([None, None, 3])
-        if crop:  # scale the short side to the model size, keep the centre
-            hw = t.cast(t.shape(img)[:2], t.float32)
-            scaled = t.cast(t.math.ceil(hw * (size / t.reduce_min(hw))), t.int32)
-            out = t.image.resize_with_crop_or_pad(t.image.resize(img, scaled, antialias=True), size, size)
-        else:
-            out = t.image.resize_with_pad(img, size, size, antialias=True)
-        return i, t.cast(t.clip_by_value(t.round(out), 0, 255), t.uint8), reason
+        return i, fit_to_model(img, size, crop=config.resize == "crop"), reason
 
     names = [str(p) for p in paths]
     ds = (

@@ -197,6 +197,25 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from model.service import Limits, serve
+
+    cfg = _project(args.config).config
+    limits = Limits(max_upload_bytes=args.max_upload_mb * 1024 * 1024, max_urls=args.max_urls)
+    serve(cfg, address=args.address, port=args.port, limits=limits)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from model.export import export
+
+    cfg = _project(args.config).config
+    out = Path(args.out) if args.out else cfg.model_file.with_name(cfg.model_file.stem + "-export")
+    result = export(cfg, out)
+    print(f"SavedModel: {result.saved_model}\nTFLite: {result.tflite}\nlabels: {result.labels}")
+    return 0
+
+
 def cmd_app(args: argparse.Namespace) -> int:
     from .project import find_config, open_project
 
@@ -289,6 +308,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", nargs="?", help=config_help)
     p.set_defaults(func=cmd_runs)
 
+    p = sub.add_parser("serve", help="HTTP prediction API on the config's port",
+                       description="Serve the trained model over HTTP: POST /predict (multipart 'image', or "
+                       "'urls'), GET / (model and labels), GET /health. Binds 127.0.0.1 unless told otherwise.")
+    p.add_argument("config", nargs="?", help=config_help)
+    p.add_argument("--port", type=int, help="port (default: the config's port)")
+    p.add_argument("--address", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    p.add_argument("--max-upload-mb", type=int, default=20, help="largest upload or fetched image (default: 20)")
+    p.add_argument("--max-urls", type=int, default=32, help="most urls in one request (default: 32)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("export", help="export the model: SavedModel, TFLite, labels.json",
+                       description="Export the trained model for other runtimes (TensorFlow SavedModel and "
+                       "TFLite) with labels.json (label order, input size) beside it.")
+    p.add_argument("config", nargs="?", help=config_help)
+    p.add_argument("--out", help="output folder (default: MODEL-export beside the model file)")
+    p.set_defaults(func=cmd_export)
+
     p = sub.add_parser("app", help="run the browser app (panel serve workbench)",
                        description="Serve the browser app for a project.")
     p.add_argument("config", nargs="?", help=config_help)
@@ -315,7 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     model_errors: tuple[type[BaseException], ...] = ()
-    if args.command in ("train", "analyze", "predict", "preprocess"):
+    if args.command in ("train", "analyze", "predict", "preprocess", "serve", "export"):
         from model.predict import ModelMissing
 
         model_errors = (ModelMissing, FileNotFoundError)
