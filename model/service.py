@@ -62,6 +62,11 @@ class Service:
         self.limits = limits
         self._queue: asyncio.Queue[tuple[np.ndarray, asyncio.Future]] | None = None
         self._client: AsyncHTTPClient | None = None
+        # A traced call of the model: Keras' predict() costs tens of ms per call in set-up alone.
+        from ._tf import tf
+
+        model = loaded.model
+        self._call = tf().function(lambda x: model(x, training=False), reduce_retracing=True)
         self.batches = 0  # model calls made (for tests and the load script)
         self.images = 0
 
@@ -111,7 +116,7 @@ class Service:
                     break
             images = np.stack([img for img, _ in batch]).astype("float32")
             try:
-                probs = await loop.run_in_executor(None, lambda: self.loaded.model.predict(images, verbose=0))
+                probs = await loop.run_in_executor(None, lambda: np.asarray(self._call(images)))
             except Exception as exc:  # the model failed: every waiting request hears of it
                 for _, fut in batch:
                     if not fut.done():
