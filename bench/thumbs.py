@@ -77,7 +77,7 @@ def main() -> None:
         names = [p.name for p in photos]
         items = [names[i % len(names)] for i in range(100)]
         write_list(root / "lists" / "all", items)
-        (root / "p.yaml").write_text(f"state_dir: .\ntraining_data:\n- all: lists/all\n")
+        (root / "p.yaml").write_text("state_dir: .\ntraining_data:\n- all: lists/all\n")
         config = load_config(root / "p.yaml")
         build_tiles(config, names, size=SIZE)  # warm the cache
         for count in (35, 100):

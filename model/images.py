@@ -10,7 +10,7 @@ and predictions do not decode again.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -124,8 +124,12 @@ def image_cache(config: ProjectConfig) -> RowCache:
     return RowCache(config.state_dir / "cache", "images", shape=(s, s, 4), dtype="uint8", meta=meta)
 
 
-def load_images(config: ProjectConfig, paths: Sequence[Path], *, progress=None) -> DecodedImages:
+def load_images(
+    config: ProjectConfig, paths: Sequence[Path], *, progress: Callable[[str, int, int], None] | None = None
+) -> DecodedImages:
     """Model-size images of ``paths`` from the cache, decoding only new or changed files.
+
+    ``progress("decoding images", done, total)`` is called as batches are decoded.
 
     The fourth channel of a cached row marks a failed decode (its first pixel holds 255),
     and the reasons are kept beside the cache.
@@ -139,8 +143,10 @@ def load_images(config: ProjectConfig, paths: Sequence[Path], *, progress=None) 
         except OSError:
             stamps.append("missing")
     reasons: dict[str, str] = _read_reasons(cache)
+    decoded = 0
 
     def compute(positions: list[int]):
+        nonlocal decoded
         todo = [paths[i] for i in positions]
         for pos, images, why in decode_batches(config, todo):
             rows = np.zeros((len(pos), *cache.shape), np.uint8)
@@ -149,8 +155,9 @@ def load_images(config: ProjectConfig, paths: Sequence[Path], *, progress=None) 
                 if reason:
                     rows[j, 0, 0, 3] = 255
                     reasons[keys[positions[pos[j]]]] = reason
+            decoded += len(pos)
             if progress is not None:
-                progress(len(pos))
+                progress("decoding images", decoded, len(positions))
             yield [positions[p] for p in pos], rows
 
     rows = cache.get(keys, stamps, compute)

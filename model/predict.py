@@ -60,14 +60,7 @@ def predict_files(
     """Probabilities ``(N, K)`` for ``files``, the reasons for rows that could not be read, and
     the label order. Images come through the decode cache; the model runs in large batches."""
     loaded = loaded or load_model(config)
-    total = len(files)
-    seen = [0]
-
-    def step(n: int) -> None:
-        seen[0] += n
-        progress("decoding images", seen[0], total)
-
-    decoded = load_images(config, files, progress=step)
+    decoded = load_images(config, files, progress=progress)
     probs = np.zeros((len(files), len(loaded.labels)))
     ok = np.flatnonzero(decoded.ok)
     batch = max(64, config.batch_size)

@@ -22,7 +22,7 @@ import numpy as np
 from labeling.config import ProjectConfig
 from labeling.lists import atomic_write_bytes
 
-from ._tf import keras, strategy, tf
+from ._tf import keras, strategy
 from .analysis import confusion_matrix, precision_recall
 from .backbones import build_backbone, build_fmracv
 from .cache import RowCache, stamp_of
@@ -61,14 +61,7 @@ def _weights_id(config: ProjectConfig) -> str:
 
 def features(config: ProjectConfig, files: Sequence[Path], *, progress: Progress = _quiet_progress) -> Features:
     """Images or cached embeddings of ``files``, computing only what is missing."""
-    total = len(files)
-    done = [0]
-
-    def step(n: int) -> None:
-        done[0] += n
-        progress("decoding images", done[0], total)
-
-    decoded = load_images(config, files, progress=step)
+    decoded = load_images(config, files, progress=progress)
     if not uses_embeddings(config):
         return Features(decoded.images, decoded.ok, decoded.errors, "images")
     backbone = _backbone(config)

@@ -15,7 +15,6 @@ import gc
 import logging
 import threading
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from tornado.web import HTTPError, RequestHandler

@@ -1,6 +1,5 @@
 """Model tests: real TensorFlow on small real data, with the shared pretrained weights."""
 
-from pathlib import Path
 
 import pytest
 

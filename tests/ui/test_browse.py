@@ -3,7 +3,6 @@
 import os
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 

@@ -1,10 +1,9 @@
 """The retraining loop with real watchdog events and real worker processes."""
 
-import os
 from pathlib import Path
 
 import pytest
-from watchdog.events import FileMovedEvent, FileModifiedEvent
+from watchdog.events import FileModifiedEvent, FileMovedEvent
 
 from labeling.config import load_config
 from labeling.lists import read_list, write_list

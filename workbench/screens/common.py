@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
+
+import param
+from panel.viewable import Viewer
 
 from labeling.store import Action, ListStore, LockTimeout, Move, NothingToUndo
 
@@ -17,6 +21,42 @@ TILE_THUMB = 200
 def list_options(project: Project) -> dict[str, Path]:
     """The lists a screen can open, by their path relative to the project folder."""
     return {project.config.relative(path): path for path in project.lists()}
+
+
+def offer_lists(viewer: param.Parameterized, options: dict[str, Path]) -> None:
+    """Make ``options`` the choices of ``viewer.list_name``; pick the first if none is chosen."""
+    viewer.param.list_name.objects = list(options)
+    if viewer.list_name is None and options:
+        with param.parameterized.discard_events(viewer):
+            viewer.list_name = next(iter(options))
+
+
+class PagedScreen(Viewer):
+    """A screen that shows rows page by page; subclasses say how many rows with ``_total``."""
+
+    page = param.Integer(default=1, bounds=(1, None), doc="Page shown, from 1.")
+    page_size = param.Integer(default=35, bounds=(1, 500), doc="Tiles per page.")
+    previous = param.Event(doc="Go to the previous page.")
+    next = param.Event(doc="Go to the next page.")
+
+    def _total(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self._total() / self.page_size))
+
+    def page_slice(self) -> slice:
+        start = (self.page - 1) * self.page_size
+        return slice(start, start + self.page_size)
+
+    @param.depends("previous", watch=True)
+    def _previous(self) -> None:
+        self.page = max(1, self.page - 1)
+
+    @param.depends("next", watch=True)
+    def _next(self) -> None:
+        self.page = min(self.pages, self.page + 1)
 
 
 def counters_html(counts: dict[str, int | str]) -> str:

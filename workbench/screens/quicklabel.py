@@ -26,7 +26,7 @@ from labeling.store import Move
 
 from ..grid import ThumbGrid, build_tiles
 from ..project import Project, cached_predictions
-from .common import TILE_THUMB, SessionActions, counters_html, list_options
+from .common import TILE_THUMB, SessionActions, counters_html, list_options, offer_lists
 
 __all__ = ["QuickLabel"]
 
@@ -78,12 +78,10 @@ class QuickLabel(Viewer):
         self._counters = pn.pane.HTML()
         self._buttons = pn.Row()
         super().__init__(**{"page_size": cfg.page_size, **params})
-        self.param.list_name.objects = list(self._lists)
+        offer_lists(self, self._lists)
         self.param.labels.objects = cfg.label_names
-        with param.parameterized.discard_events(self):
-            if self.list_name is None and self._lists:
-                self.list_name = next(iter(self._lists))
-            if not self.labels:
+        if not self.labels:
+            with param.parameterized.discard_events(self):
                 self.labels = cfg.label_names
         self._keys()
         self._load()

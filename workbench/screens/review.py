@@ -13,7 +13,6 @@ label's list, ``k`` keeps the label (hidden until the prediction changes), ``d``
 
 from __future__ import annotations
 
-import math
 import random
 from pathlib import Path
 from urllib.parse import quote
@@ -23,7 +22,6 @@ import panel as pn
 import param
 from bokeh.models import ColumnDataSource, HoverTool, LinearColorMapper
 from bokeh.plotting import figure
-from panel.viewable import Viewer
 
 from labeling.predictions import Prediction
 from labeling.review import ORDERS, Reviewed, confusing_queue, inconclusive_queue, locate, outcome
@@ -32,22 +30,18 @@ from labeling.store import Move
 from ..grid import ThumbGrid, build_tiles
 from ..project import Project, cached_predictions
 from ..routes import PREFIX
-from .common import TILE_THUMB, SessionActions
+from .common import TILE_THUMB, PagedScreen, SessionActions
 
 __all__ = ["Review"]
 
 OUTCOME_COLOURS = {"right": "#16a34a", "wrong": "#dc2626", "unsure": "#f59e0b"}
 
 
-class Review(Viewer):
+class Review(PagedScreen):
     """Review the model's doubts and disputes, and act on them."""
 
     queue = param.Selector(objects=["confusing", "inconclusive"], default="confusing", doc="Which queue is shown.")
     order = param.Selector(objects=list(ORDERS), default="confidence", doc="Order of the inconclusive queue.")
-    page = param.Integer(default=1, bounds=(1, None), doc="Page shown, from 1.")
-    page_size = param.Integer(default=35, bounds=(1, 500), doc="Tiles per page.")
-    previous = param.Event(doc="Previous page.")
-    next = param.Event(doc="Next page.")
     keep = param.Event(doc="Keep the given label of the chosen images (hidden until their prediction changes).")
     discard = param.Event(doc="Send the chosen images to LIST.err.")
     undo = param.Event(doc="Undo this session's last review action.")
@@ -154,9 +148,8 @@ class Review(Viewer):
             return self._queue
         return [p for p in self._queue if p.path in self._filter]
 
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(len(self._filtered()) / self.page_size))
+    def _total(self) -> int:
+        return len(self._filtered())
 
     @param.depends("page", "page_size", watch=True)
     def _show(self) -> None:
@@ -164,8 +157,7 @@ class Review(Viewer):
             self.page = self.pages
             return
         rows = self._filtered()
-        start = (self.page - 1) * self.page_size
-        page = rows[start : start + self.page_size]
+        page = rows[self.page_slice()]
         captions = {
             p.path: (f"{p.given} → {p.predicted} {p.confidence:.2f}" if p.given else f"? → {p.predicted} {p.confidence:.2f}")
             for p in page
@@ -354,14 +346,6 @@ class Review(Viewer):
     @param.depends("select_all", watch=True)
     def _select_all(self) -> None:
         self.grid.marked = [t["key"] for t in self.grid.tiles]
-
-    @param.depends("previous", watch=True)
-    def _previous(self) -> None:
-        self.page = max(1, self.page - 1)
-
-    @param.depends("next", watch=True)
-    def _next(self) -> None:
-        self.page = min(self.pages, self.page + 1)
 
     def __panel__(self):
         return pn.Column(

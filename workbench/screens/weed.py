@@ -19,7 +19,7 @@ from labeling.store import Move
 
 from ..grid import ThumbGrid, build_tiles
 from ..project import Project
-from .common import TILE_THUMB, SessionActions, counters_html, list_options
+from .common import TILE_THUMB, SessionActions, counters_html, list_options, offer_lists
 
 __all__ = ["WeedOut"]
 
@@ -54,10 +54,7 @@ class WeedOut(Viewer):
         self.grid.on_action(self._on_key)
         self._counters = pn.pane.HTML(css_classes=["wb-counters"])
         super().__init__(**{"page_size": project.config.page_size, **params})
-        self.param.list_name.objects = list(self._lists)
-        if self.list_name is None and self._lists:
-            with param.parameterized.discard_events(self):
-                self.list_name = next(iter(self._lists))
+        offer_lists(self, self._lists)
         self._load()
 
     @property
