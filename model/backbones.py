@@ -26,8 +26,21 @@ def build_backbone(config: ProjectConfig) -> Any:
     Raises
     ------
     ValueError
-        For ``fmracv``, which has no pretrained backbone (it is trained end to end).
+        For ``fmracv``, which has no pretrained backbone (it is trained end to end), or when
+        the ImageNet weights cannot be downloaded (one line saying what to do).
     """
+    try:
+        return _build_backbone(config)
+    except Exception as exc:
+        if "URL fetch failure" in str(exc) or "HTTP Error" in str(exc):
+            raise ValueError(
+                f"cannot download the ImageNet weights of {config.backbone} (no internet?); "
+                f"set `weights:` in {config.path.name} to a local weights file"
+            ) from None
+        raise
+
+
+def _build_backbone(config: ProjectConfig) -> Any:
     k = keras()
     s = config.image_size
     shape = (s, s, 3)

@@ -174,8 +174,12 @@ def save_model_atomically(model: Any, config: ProjectConfig, labels: list[str]) 
     target = config.model_file
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".tmp-{uuid.uuid4().hex[:8]}-{target.name}")
+    # Save an uncompiled copy: the optimizer state is of no use to prediction or export, and a
+    # mixed-precision (loss-scaled) optimizer would not load on a machine without a GPU.
+    inference = keras().models.clone_model(model)
+    inference.set_weights(model.get_weights())
     try:
-        model.save(tmp)
+        inference.save(tmp)
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

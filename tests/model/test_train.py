@@ -120,3 +120,17 @@ def test_other_backbones_build(tmp_path: Path, backbone: str, dim: int) -> None:
     net = build_backbone(cfg)
     out = net.predict(np.zeros((2, 64, 64, 3), "float32"), verbose=0)
     assert out.shape == (2, dim)
+
+
+def test_training_under_mirrored_strategy_and_mixed_precision(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    demo = make_demo(tmp_path / "p", per_label=20)
+    model_config(demo.config, epochs=10)
+    job = Path(__file__).with_name("distributed_job.py")
+    result = subprocess.run([sys.executable, str(job), str(demo.config)], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    _, accuracy, replicas = result.stdout.split()[-3:]
+    assert replicas == "2" and float(accuracy) >= 0.8
+    assert load_model(load_config(demo.config)).labels == ["blank", "with_address", "picture"]
