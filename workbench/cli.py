@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -224,12 +223,17 @@ def cmd_app(args: argparse.Namespace) -> int:
     command = [
         sys.executable, "-m", "panel", "serve", str(Path(__file__).parent),
         "--port", str(args.port), "--address", args.address,
+        "--allow-websocket-origin", f"localhost:{args.port}",
+        "--allow-websocket-origin", f"127.0.0.1:{args.port}",
         "--args", str(Path(config).resolve()),
     ]  # fmt: skip
+    for origin in args.allow_origin:
+        command[-2:-2] = ["--allow-websocket-origin", origin]
     if args.show:
         command.append("--show")
     print(f"serving {config} at http://{args.address}:{args.port}/workbench", flush=True)
-    return subprocess.call(command, env=dict(os.environ))
+    os.execv(sys.executable, command)  # become the server: signals (Ctrl-C, SIGTERM) reach it directly
+    return 0  # not reached
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -330,6 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", nargs="?", help=config_help)
     p.add_argument("--port", type=int, default=5006, help="port (default: 5006)")
     p.add_argument("--address", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    p.add_argument("--allow-origin", action="append", default=[], metavar="HOST:PORT",
+                   help="also accept browsers that reach the app as HOST:PORT (with --address 0.0.0.0)")
     p.add_argument("--show", action="store_true", help="open a browser")
     p.set_defaults(func=cmd_app)
     return parser  # fmt: skip

@@ -53,3 +53,35 @@ def test_config_from_environment_variable(page, demo: DemoProject, tmp_path: Pat
         page.goto(url)
         page.wait_for_selector(".wb-lists tbody tr")
         assert "lists/demo-blank" in overview_counts(page)
+
+
+def test_workbench_app_command_serves_the_demo_on_localhost(page, demo: DemoProject) -> None:
+    """What `scripts/demo` runs: `workbench app demo.yaml`, browsed as http://localhost:PORT."""
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tests.conftest import wait_until
+    from tests.ui.conftest import free_port
+
+    port = free_port()
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("workbench")), "app", "demo.yaml", "--port", str(port)],
+                            cwd=demo.config.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env={**__import__("os").environ, "WORKBENCH_AUTO_RETRAIN": "0"})  # fmt: skip
+
+    def up() -> bool:
+        assert proc.poll() is None, "workbench app exited"
+        try:
+            return urllib.request.urlopen(f"http://localhost:{port}/workbench", timeout=2).status == 200
+        except OSError:
+            return False
+
+    try:
+        wait_until(up, timeout=60)
+        page.goto(f"http://localhost:{port}/workbench")
+        page.wait_for_selector(".wb-lists tbody tr")
+        assert "lists/demo-scan" in overview_counts(page)
+        page.locator(".wb-loop-state").wait_for()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
