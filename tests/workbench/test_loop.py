@@ -94,3 +94,18 @@ def test_cancel_stops_a_full_retrain_and_keeps_no_half_model(project, loop) -> N
     assert "cancelled" in loop.status.detail
     assert not cfg.model_file.exists()
     assert not [p for p in cfg.base_dir.iterdir() if p.name.startswith(".tmp-")]
+
+
+def test_one_loop_per_server_even_after_a_dev_reload(tmp_path: Path) -> None:
+    import importlib
+
+    import workbench.loop as loop_module
+    from workbench.demo import make_demo
+
+    demo = make_demo(tmp_path / "p", per_label=10)
+    first = loop_module.get_loop(demo.config, start=False)
+    reloaded = importlib.reload(loop_module)  # what `panel serve --dev` does to changed modules
+    try:
+        assert reloaded.get_loop(demo.config, start=False) is first
+    finally:
+        reloaded.stop_all()
