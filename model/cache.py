@@ -108,11 +108,28 @@ class RowCache:
                     next_row += len(positions)
                 out.flush()
                 del out
+                if next_row > 2 * len(index) + 256:  # mostly rows of files that changed since
+                    index = self._compact(index)
                 atomic_write_bytes(self.index_path, json.dumps({"rows": index}).encode())
                 arr = self._array()
             assert arr is not None
             rows = np.fromiter((index[k][0] for k in keys), dtype=np.int64, count=len(keys))
             return np.asarray(arr[rows]) if len(keys) else np.zeros((0, *self.shape), self.dtype)
+
+    def _compact(self, index: dict[str, list]) -> dict[str, list]:
+        """Rewrite the rows the index still uses, packed; returns the new index. Caller holds the lock."""
+        old = self._array()
+        assert old is not None
+        keys = sorted(index, key=lambda k: index[k][0])
+        tmp = self.data_path.with_name(f".tmp-{self.data_path.name}")
+        new = np.lib.format.open_memmap(tmp, mode="w+", dtype=self.dtype, shape=(max(64, len(keys)), *self.shape))
+        for start in range(0, len(keys), 4096):
+            chunk = keys[start : start + 4096]
+            new[start : start + len(chunk)] = old[[index[k][0] for k in chunk]]
+        new.flush()
+        del new, old
+        os.replace(tmp, self.data_path)
+        return {k: [i, index[k][1]] for i, k in enumerate(keys)}
 
     def _grow(self, old: np.ndarray | None, used: int, capacity: int) -> np.ndarray:
         tmp = self.data_path.with_name(f".tmp-{self.data_path.name}")

@@ -73,3 +73,19 @@ def test_crop_mode_fills_the_square(tmp_path: Path) -> None:
     cfg = load_config(path)
     wide = load_images(cfg, [cfg.image_root / "wide.jpg"]).images[0]
     assert wide[2, 32, 0] > 200 and wide[32, 2, 0] > 200  # no padding anywhere
+
+
+def test_rows_of_changed_files_are_compacted_away(tmp_path: Path) -> None:
+    cache = RowCache(tmp_path, "t", shape=(1,), dtype="float32", meta={})
+    keys = [f"k{i}" for i in range(10)]
+
+    def compute(version):
+        def fn(positions):
+            yield positions, np.array([[version * 100 + p] for p in positions], dtype="float32")
+
+        return fn
+
+    for version in range(40):  # every file changes 40 times
+        rows = cache.get(keys, [str(version)] * 10, compute(version))
+        assert rows[:, 0].tolist() == [version * 100 + p for p in range(10)]
+    assert np.load(cache.data_path, mmap_mode="r").shape[0] <= 2 * 10 + 256 + 64
