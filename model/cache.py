@@ -24,8 +24,11 @@ __all__ = ["RowCache", "stamp_of"]
 
 
 def stamp_of(path: Path) -> str:
-    """What identifies one version of a file: its size and mtime."""
-    st = os.stat(path)
+    """What identifies one version of a file: its size and mtime (``"missing"`` if none)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return "missing"
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 

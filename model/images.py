@@ -108,6 +108,7 @@ class DecodedImages:
 
     images: np.ndarray  # (N, S, S, 3) uint8; rows of bad items are black
     errors: dict[int, str]  # position -> reason
+    stamps: list[str]  # the files' versions (see model.cache.stamp_of), "missing" for none
 
     @property
     def ok(self) -> np.ndarray:
@@ -136,12 +137,7 @@ def load_images(
     """
     cache = image_cache(config)
     keys = [str(p) for p in paths]
-    stamps = []
-    for p in paths:
-        try:
-            stamps.append(stamp_of(p))
-        except OSError:
-            stamps.append("missing")
+    stamps = [stamp_of(p) for p in paths]
     reasons: dict[str, str] = _read_reasons(cache)
     decoded = 0
 
@@ -161,12 +157,13 @@ def load_images(
             yield [positions[p] for p in pos], rows
 
     rows = cache.get(keys, stamps, compute)
-    _write_reasons(cache, reasons)
+    if decoded:  # only a decode can add reasons; a warm load writes nothing
+        _write_reasons(cache, reasons)
     bad = {i: reasons.get(keys[i], "cannot decode") for i in np.flatnonzero(rows[:, 0, 0, 3] == 255)}
     for i, stamp in enumerate(stamps):
         if stamp == "missing":
             bad[i] = "file not found"
-    return DecodedImages(images=np.ascontiguousarray(rows[..., :3]), errors=bad)
+    return DecodedImages(images=np.ascontiguousarray(rows[..., :3]), errors=bad, stamps=stamps)
 
 
 def _read_reasons(cache: RowCache) -> dict[str, str]:

@@ -70,7 +70,6 @@ def features(config: ProjectConfig, files: Sequence[Path], *, progress: Progress
             "rotate": config.rotate_portrait, "max_ar": config.max_aspect_ratio,
             "resize": config.resize}  # fmt: skip
     cache = RowCache(config.state_dir / "cache", "embeddings", shape=(dim,), dtype="float32", meta=meta)
-    stamps = [stamp_of(f) if f.exists() else "missing" for f in files]
     embedded = [0]
 
     def compute(positions: list[int]):
@@ -82,7 +81,7 @@ def features(config: ProjectConfig, files: Sequence[Path], *, progress: Progress
             progress("computing embeddings", embedded[0], len(positions))
             yield pos, out.astype("float32")
 
-    x = cache.get([str(f) for f in files], stamps, compute)
+    x = cache.get([str(f) for f in files], decoded.stamps, compute)
     return Features(x, decoded.ok, decoded.errors, "embeddings")
 
 

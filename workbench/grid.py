@@ -219,6 +219,23 @@ class ThumbGrid(JSComponent):
         self._action_handlers: list[Callable[[str, int], None]] = []
         super().__init__(**params)
 
+    def keys(self) -> list[str]:
+        """The image paths of the tiles shown, in order."""
+        return [tile["key"] for tile in self.tiles]
+
+    def chosen(self) -> list[str]:
+        """The marked tiles in page order, or the tile under the cursor when none is marked."""
+        keys = self.keys()
+        marked = set(self.marked)
+        chosen = [key for key in keys if key in marked]
+        if not chosen and keys:
+            chosen = [keys[min(self.cursor, len(keys) - 1)]]
+        return chosen
+
+    def select_all(self) -> None:
+        """Mark every tile of the page."""
+        self.marked = self.keys()
+
     def on_action(self, handler: Callable[[str, int], None]) -> None:
         """Call ``handler(action, cursor)`` when a key named in :attr:`actions` is pressed."""
         self._action_handlers.append(handler)
@@ -227,6 +244,5 @@ class ThumbGrid(JSComponent):
         if not (isinstance(msg, dict) and isinstance(msg.get("action"), str)):
             return
         action, cursor = msg["action"], int(msg.get("cursor", 0))
-
         for handler in self._action_handlers:
             handler(action, cursor)

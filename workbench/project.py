@@ -86,7 +86,6 @@ def open_project(config_path: Path | str) -> Project:
     return Project(config=config, store=store, recovered=store.recover())
 
 
-
 # Guards _file_cache: (loader name, resolved path) -> ((mtime_ns, size), value). The values
 # (configs, prediction stores) are only read after loading, so sessions can share them.
 _cache_lock = threading.Lock()

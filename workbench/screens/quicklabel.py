@@ -129,7 +129,8 @@ class QuickLabel(Viewer):
                 known.sort(key=lambda i: preds[i].confidence, reverse=self.order == "most confident first")
             items = known + rest
         skipped = set(self._skipped)
-        return [i for i in items if i not in skipped] + [i for i in self._skipped if i in set(items)]
+        present = set(items)
+        return [i for i in items if i not in skipped] + [i for i in self._skipped if i in present]
 
     def _predictions(self) -> dict[str, Prediction]:
         store = cached_predictions(self.project.config)
@@ -162,17 +163,9 @@ class QuickLabel(Viewer):
             counts[label] = len(read_list(self.destination_of(label)).items)
         self._counters.object = counters_html(counts)
 
-    def _chosen(self) -> list[str]:
-        """The selected tiles, or the one under the cursor when none is selected."""
-        tiles = [tile["key"] for tile in self.grid.tiles]
-        chosen = [key for key in tiles if key in set(self.grid.marked)]
-        if not chosen and tiles:
-            chosen = [tiles[min(self.grid.cursor, len(tiles) - 1)]]
-        return chosen
-
     def _assign(self, n: int) -> None:
         if n < len(self.labels):
-            chosen = self._chosen()
+            chosen = self.grid.chosen()
             self._label({label: chosen for label in [self.labels[n]] if chosen})
 
     @param.depends("confirm", watch=True)
@@ -180,7 +173,7 @@ class QuickLabel(Viewer):
         preds = self._predictions()
         by_label: dict[str, list[str]] = {}
         unknown = 0
-        for item in self._chosen():
+        for item in self.grid.chosen():
             pred = preds.get(item)
             if pred is None or pred.predicted not in self.labels:
                 unknown += 1
@@ -213,14 +206,13 @@ class QuickLabel(Viewer):
 
     @param.depends("select_all", watch=True)
     def _select_all(self) -> None:
-        self.grid.marked = [tile["key"] for tile in self.grid.tiles]
+        self.grid.select_all()
 
     @param.depends("skip", watch=True)
     def _skip(self) -> None:
-        tiles = [tile["key"] for tile in self.grid.tiles]
-        if not tiles:
+        chosen = self.grid.chosen()
+        if not chosen:
             return
-        chosen = [key for key in tiles if key in set(self.grid.marked)] or [tiles[min(self.grid.cursor, len(tiles) - 1)]]
         self._skipped = [key for key in self._skipped if key not in chosen] + chosen
         self.message = f"Skipped {len(chosen)}; they come back after the rest."
         self.grid.marked = []

@@ -116,10 +116,15 @@ class Review(PagedScreen):
     def _store(self):
         return cached_predictions(self.project.config)
 
-    def _current_given(self) -> dict[str, str]:
+    def _given_now(self, where: dict[str, list[Path]]) -> dict[str, str]:
+        """The label each image has in the lists now (from :func:`locate` over every list)."""
         label_of = self.project.config.label_of_list()
-        where = locate(label_of)
-        return {item: label_of[lists[0]] for item, lists in where.items()}
+        given = {}
+        for item, lists in where.items():
+            own = [lst for lst in lists if lst in label_of]
+            if own:
+                given[item] = label_of[own[0]]
+        return given
 
     @param.depends("queue", "order", "reload", watch=True)
     def _refresh(self) -> None:
@@ -132,14 +137,14 @@ class Review(PagedScreen):
             self.grid.tiles = []
             return
         reviewed = Reviewed(cfg.state_dir).load()
-        given_now = self._current_given()
-        everywhere = set(locate(self.project.lists()))
+        where = locate(self.project.lists())
+        given_now = self._given_now(where)
         if self.queue == "confusing":
             queue = confusing_queue(store, reviewed=reviewed)
         else:
             queue = inconclusive_queue(store, threshold=cfg.threshold, order=self.order, reviewed=reviewed)
         # Acted on since the analysis (relabeled, sent away): out of the queue until re-analysed.
-        self._queue = [p for p in queue if p.path in everywhere and given_now.get(p.path) == p.given]
+        self._queue = [p for p in queue if p.path in where and given_now.get(p.path) == p.given]
         self._update_plots(store, given_now)
         self._show()
 
@@ -267,24 +272,17 @@ class Review(PagedScreen):
 
     def _chosen(self) -> list[Prediction]:
         by_path = {p.path: p for p in self._queue}
-        tiles = [t["key"] for t in self.grid.tiles]
-        chosen = [k for k in tiles if k in set(self.grid.marked)]
-        if not chosen and tiles:
-            chosen = [tiles[min(self.grid.cursor, len(tiles) - 1)]]
-        return [by_path[k] for k in chosen if k in by_path]
-
-    def _source_list(self, item: str, where: dict[str, list[Path]]) -> Path | None:
-        lists = where.get(item, [])
-        label_lists = set(self.project.config.label_of_list())
-        own = [lst for lst in lists if lst in label_lists]
-        return (own or lists or [None])[0]
+        return [by_path[k] for k in self.grid.chosen() if k in by_path]
 
     def _apply(self, targets: dict[str, Path | None], description: str) -> None:
-        """Move each chosen image from the list holding it to its target (None: LIST.err)."""
+        """Move each chosen image from the list holding it (its label's list first) to its
+        target (None: LIST.err)."""
         where = locate(self.project.lists())
+        label_lists = self.project.config.label_of_list()
         grouped: dict[tuple[Path, Path], list[str]] = {}
         for item, dst in targets.items():
-            src = self._source_list(item, where)
+            lists = where.get(item, [])
+            src = next((lst for lst in lists if lst in label_lists), lists[0] if lists else None)
             if src is None:
                 continue
             dst = dst or src.with_name(f"{src.name}.err")
@@ -345,7 +343,7 @@ class Review(PagedScreen):
 
     @param.depends("select_all", watch=True)
     def _select_all(self) -> None:
-        self.grid.marked = [t["key"] for t in self.grid.tiles]
+        self.grid.select_all()
 
     def __panel__(self):
         return pn.Column(

@@ -85,7 +85,7 @@ class WeedOut(Viewer):
     @param.depends("commit", watch=True)
     def _commit(self) -> None:
         path = self.path
-        page = [tile["key"] for tile in self.grid.tiles]
+        page = self.grid.keys()
         if path is None or not page:
             self.message = "Nothing to commit: the list is empty."
             return
