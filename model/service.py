@@ -173,26 +173,30 @@ class HealthHandler(_Base):
 
 @stream_request_body
 class PredictHandler(_Base):
-    """Streams the body so an upload over the limit is refused early, with a JSON 413."""
+    """Streams the body: an upload over the limit is read to its end but not kept, then
+    answered with a JSON 413 (closing early would leave the client with a broken pipe)."""
 
     def prepare(self) -> None:
         self._chunks: list[bytes] = []
         self._size = 0
-        limit = self.service.limits.max_upload_bytes
-        declared = self.request.headers.get("Content-Length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
-            raise HTTPError(413, f"upload too large: {int(declared)} bytes (limit {limit})")
+        declared = self.request.headers.get("Content-Length", "")
+        self._size_declared = int(declared) if declared.isdigit() else 0
+
+    def _too_large(self) -> bool:
+        return max(self._size, self._size_declared) > self.service.limits.max_upload_bytes
 
     def data_received(self, chunk: bytes) -> None:
         self._size += len(chunk)
-        if self._size > self.service.limits.max_upload_bytes:
-            raise HTTPError(413, f"upload too large (limit {self.service.limits.max_upload_bytes} bytes)")
-        self._chunks.append(chunk)
+        if not self._too_large():
+            self._chunks.append(chunk)
 
     async def get(self) -> None:
         await self.post()
 
     async def post(self) -> None:
+        if self._too_large():
+            limit = self.service.limits.max_upload_bytes
+            raise HTTPError(413, f"upload too large: {max(self._size, self._size_declared)} bytes (limit {limit})")
         self.request.body = b"".join(self._chunks)
         if self.request.body:
             parse_body_arguments(self.request.headers.get("Content-Type", ""), self.request.body,
@@ -290,7 +294,8 @@ def serve(config: ProjectConfig, *, address: str = "127.0.0.1", port: int | None
     service = Service(config, load_model(config), limits)
 
     async def main() -> None:
-        server = HTTPServer(make_app(service), max_body_size=limits.max_upload_bytes + 64 * 1024,
+        # Up to 4× the limit is read and answered with a JSON 413; beyond, tornado closes the connection.
+        server = HTTPServer(make_app(service), max_body_size=4 * limits.max_upload_bytes + 64 * 1024,
                             body_timeout=limits.request_timeout)  # fmt: skip
         server.listen(port or config.port, address)
         print(f"serving {config.model_file.name} ({', '.join(service.loaded.labels)}) at "
